@@ -1,0 +1,35 @@
+package app
+
+import (
+	"log/slog"
+	"slices"
+	"strings"
+
+	"github.com/idpool/idpool/internal/config"
+	"github.com/idpool/idpool/internal/login"
+)
+
+// newLogins builds the login-token verifiers from the configuration; the
+// IAM OIDC and SAML providers come from oidc and saml.
+func newLogins(cfg config.Config, log *slog.Logger, oidc login.OIDCProviderSource, saml login.SAMLProviderSource) (*login.Registry, error) {
+	jwks := map[string]string{}
+	for _, kv := range cfg.UserPoolJWKS {
+		iss, u, _ := strings.Cut(kv, "=")
+		jwks[iss] = u
+	}
+	api := func(baseURL, provider string) login.APIProviderConfig {
+		return login.APIProviderConfig{BaseURL: baseURL, TrustUnverified: slices.Contains(cfg.TrustUnverified, provider)}
+	}
+	return login.New(login.Config{
+		Logger:    log,
+		UserPools: login.UserPoolConfig{JWKSURLs: jwks},
+		OIDC:      login.OIDCConfig{Providers: oidc, AllowInsecureIssuers: cfg.AllowInsecureIssuers},
+		Google:    login.IDTokenProviderConfig{JWKSURL: cfg.GoogleJWKSURL},
+		Apple:     login.IDTokenProviderConfig{JWKSURL: cfg.AppleJWKSURL},
+		Facebook:  api(cfg.FacebookURL, "graph.facebook.com"),
+		Amazon:    api(cfg.AmazonURL, "www.amazon.com"),
+		Twitter:   api(cfg.TwitterURL, "api.twitter.com"),
+		Digits:    api(cfg.DigitsURL, "www.digits.com"),
+		SAML:      login.SAMLConfig{Providers: saml},
+	})
+}
