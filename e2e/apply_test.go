@@ -170,7 +170,7 @@ Resources:
       SamlProviderARNs: [!Ref Saml]
       IdentityPoolTags:
         - {Key: env, Value: !Ref Env}
-      PushSync: {ApplicationArns: ["arn:aws:sns:us-east-1:000000000000:app/GCM/app"], RoleArn: !GetAtt AuthRole.Arn}
+      PushSync: {ApplicationArns: ["arn:aws:sns:us-east-1:000000000000:app/GCM/app"], RoleArn: !Sub "arn:aws:iam::${AWS::AccountId}:role/push"}
   Roles:
     Type: AWS::Cognito::IdentityPoolRoleAttachment
     Properties:
