@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/idpool/idpool/internal/cfn"
+	"github.com/idpool/idpool/internal/cloudcontrol"
+	"github.com/idpool/idpool/internal/cloudcontrolapi"
 	"github.com/idpool/idpool/internal/cognitoapi"
 	"github.com/idpool/idpool/internal/config"
 	"github.com/idpool/idpool/internal/iam"
@@ -158,7 +160,17 @@ func (a *App) init(ctx context.Context, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	a.handler = a.routes(cognito, stsSrv, iamSrv, stacks)
+	ccService, err := cloudcontrol.New(cloudcontrol.Config{Resources: a.resources, Store: a.store})
+	if err != nil {
+		return fmt.Errorf("app: cloud control: %w", err)
+	}
+	cc, err := cloudcontrolapi.New(cloudcontrolapi.Config{
+		Service: ccService, Verifier: verifier, Authorize: creds.authorizeAdminFor("cloudformation"), Logger: a.log, Metrics: a.metrics,
+	})
+	if err != nil {
+		return err
+	}
+	a.handler = a.routes(cognito, stsSrv, iamSrv, stacks, cc)
 	return nil
 }
 

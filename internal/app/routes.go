@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/idpool/idpool/internal/awswire"
+	"github.com/idpool/idpool/internal/cloudcontrolapi"
 	"github.com/idpool/idpool/internal/cognitoapi"
 	"github.com/idpool/idpool/internal/iamapi"
 	"github.com/idpool/idpool/internal/oidcapi"
@@ -15,10 +16,11 @@ import (
 
 // routes builds the one handler for every surface. POST / is dispatched by
 // protocol: X-Amz-Target AWSCognitoIdentityService.* goes to the Cognito
-// Identity surface, IdpoolStackService.* to the stack surface, urlencoded forms (the Query protocol) to IAM when signed
+// Identity surface, IdpoolStackService.* to the stack surface,
+// CloudApiService.* to Cloud Control, urlencoded forms (the Query protocol) to IAM when signed
 // for service "iam" (or carrying IAM's Version) and to STS otherwise; other
 // targets get UnknownOperationException.
-func (a *App) routes(cognito, stsSrv, iamSrv, stacks http.Handler) http.Handler {
+func (a *App) routes(cognito, stsSrv, iamSrv, stacks, cloudControl http.Handler) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", a.healthz)
 	mux.Handle("GET /metrics", a.metrics.Handler())
@@ -30,6 +32,8 @@ func (a *App) routes(cognito, stsSrv, iamSrv, stacks http.Handler) http.Handler 
 			cognito.ServeHTTP(w, r)
 		case stackapi.IsTarget(target):
 			stacks.ServeHTTP(w, r)
+		case cloudcontrolapi.IsTarget(target):
+			cloudControl.ServeHTTP(w, r)
 		case r.URL.Path == "/" && stsapi.IsRequest(r) && iamapi.IsIAMRequest(r, nil):
 			iamSrv.ServeHTTP(w, r)
 		case r.URL.Path == "/" && stsapi.IsRequest(r):

@@ -266,23 +266,7 @@ func (ti TypeInfo) checkProperties(path string, props map[string]any) (map[strin
 			return nil, errorf(joinPath(path, ro), "%s is a read-only property of %s; read it with Fn::GetAtt instead of setting it", ro, ti.TypeName)
 		}
 	}
-	if ti.schema == nil {
-		for _, r := range ti.Required {
-			if _, ok := props[r]; !ok {
-				return nil, errorf(path, "required property %q is missing", r)
-			}
-		}
-		return props, nil
-	}
-	out, err := ti.schema.coerce(path, props, ti.TypeName)
-	if err != nil {
-		return nil, err
-	}
-	m, _ := out.(map[string]any)
-	if m == nil {
-		m = map[string]any{}
-	}
-	return m, nil
+	return ti.validate(path, props)
 }
 
 func (s *propSchema) hasType(t string) bool {
@@ -476,4 +460,32 @@ func coerceType(path, t string, v any) (any, error) {
 		return nil, errorf(path, "expected %s, got %q", want, s)
 	}
 	return nil, errorf(path, "expected %s, got %s", want, kindOf(v))
+}
+
+// ValidateModel validates and coerces a resource model given outside a
+// template (Cloud Control's DesiredState, or a patched model): the checks
+// applied to a template's Properties, with paths rooted at "#". Read-only
+// properties must have been removed by the caller.
+func (ti TypeInfo) ValidateModel(props map[string]any) (map[string]any, error) {
+	return ti.validate("#", props)
+}
+
+func (ti TypeInfo) validate(path string, props map[string]any) (map[string]any, error) {
+	if ti.schema == nil {
+		for _, r := range ti.Required {
+			if _, ok := props[r]; !ok {
+				return nil, errorf(path, "required property %q is missing", r)
+			}
+		}
+		return props, nil
+	}
+	out, err := ti.schema.coerce(path, props, ti.TypeName)
+	if err != nil {
+		return nil, err
+	}
+	m, _ := out.(map[string]any)
+	if m == nil {
+		m = map[string]any{}
+	}
+	return m, nil
 }
