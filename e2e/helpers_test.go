@@ -230,6 +230,8 @@ type cliClient struct {
 	s      *testserver.Server
 	auth   cliAuth
 	inproc *pyDriver
+	// service is the CLI command ("cognito-identity" when empty).
+	service string
 }
 
 // newCLI returns a CLI client that runs /usr/bin/aws with the server's
@@ -331,7 +333,7 @@ func parseCLIError(t testing.TB, op, stderr string) *apiErr {
 	return &apiErr{Code: m[1], Message: m[3], Raw: stderr}
 }
 
-// run runs `aws --endpoint-url URL --output json [auth] cognito-identity
+// run runs `aws --endpoint-url URL --output json [auth] <service>
 // args…` and returns stdout, stderr and the exit code.
 func (c *cliClient) run(t testing.TB, args ...string) (string, string, int) {
 	t.Helper()
@@ -342,7 +344,11 @@ func (c *cliClient) run(t testing.TB, args ...string) (string, string, int) {
 	if c.auth.noSign {
 		full = append(full, "--no-sign-request")
 	}
-	full = append(full, "cognito-identity")
+	service := c.service
+	if service == "" {
+		service = "cognito-identity"
+	}
+	full = append(full, service)
 	full = append(full, args...)
 	if c.inproc != nil {
 		var r struct {
