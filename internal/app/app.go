@@ -122,11 +122,15 @@ func (a *App) init(ctx context.Context, out io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("app: login providers: %w", err)
 	}
+	userPools, err := newUserPoolChecker(a.cfg, a.log)
+	if err != nil {
+		return fmt.Errorf("app: ServerSideTokenCheck: %w", err)
+	}
 	trust := trustChecker{svc: a.iam, strict: a.cfg.StrictRoles, log: a.log}
 	a.service = identity.NewService(a.store, identity.Config{
 		Region: a.cfg.Region, AccountID: a.cfg.AccountID, MaxPools: a.cfg.MaxPools, PoolCacheTTL: a.cfg.PoolCacheTTL,
 		Tokens: tokens{m: a.tokens, now: time.Now}, Minter: trustedMinter{next: minter.ForIdentity(), trust: trust},
-		Logins: logins, Providers: providers,
+		Logins: logins, Providers: providers, UserPools: userPools,
 	})
 	creds := &credentialSource{admin: admin, anyone: a.cfg.AcceptAnySignature, temporary: minter}
 	verifier := &sigv4.Verifier{

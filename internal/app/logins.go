@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/idpool/idpool/internal/config"
+	"github.com/idpool/idpool/internal/identity"
 	"github.com/idpool/idpool/internal/login"
 )
 
@@ -32,4 +33,21 @@ func newLogins(cfg config.Config, log *slog.Logger, oidc login.OIDCProviderSourc
 		Digits:    api(cfg.DigitsURL, "www.digits.com"),
 		SAML:      login.SAMLConfig{Providers: saml},
 	})
+}
+
+// newUserPoolChecker builds the ServerSideTokenCheck enforcer; nil when no
+// user pool endpoint is configured.
+func newUserPoolChecker(cfg config.Config, log *slog.Logger) (identity.UserPoolChecker, error) {
+	endpoints := map[string]string{}
+	for _, kv := range cfg.UserPoolEndpoints {
+		iss, u, _ := strings.Cut(kv, "=")
+		endpoints[iss] = u
+	}
+	c, err := login.NewUserPoolChecker(login.UserPoolCheckConfig{
+		Endpoints: endpoints, AccessKeyID: cfg.UserPoolAccessKeyID, SecretAccessKey: cfg.UserPoolSecretKey, Logger: log,
+	})
+	if err != nil || c == nil {
+		return nil, err // a nil *UserPoolChecker must not become a non-nil interface
+	}
+	return c, nil
 }

@@ -41,6 +41,9 @@ type Config struct {
 
 	// Login providers.
 	UserPoolJWKS         []string // issuer=jwks-url pairs for Cognito user pools
+	UserPoolEndpoints    []string // issuer=cognito-idp-endpoint pairs for ServerSideTokenCheck
+	UserPoolAccessKeyID  string   // signs AdminGetUser calls for ServerSideTokenCheck
+	UserPoolSecretKey    string
 	GoogleJWKSURL        string
 	AppleJWKSURL         string
 	FacebookURL          string
@@ -91,6 +94,9 @@ func (c *Config) Bind(fs *pflag.FlagSet) {
 	fs.BoolVar(&c.AcceptAnySignature, "accept-any-signature", false, "EMULATOR MODE: accept any well-formed SigV4 signature, like LocalStack/moto")
 	fs.StringVar(&c.SealKey, "seal-key", "", "base64 32-byte key that seals private keys at rest (default: <data-dir>/seal.key, created on first start)")
 	fs.StringSliceVar(&c.UserPoolJWKS, "user-pool-jwks", nil, "JWKS location of a Cognito user pool issuer, as issuer=url (repeatable, comma-separated); default <issuer>/.well-known/jwks.json")
+	fs.StringSliceVar(&c.UserPoolEndpoints, "user-pool-endpoint", nil, "cognito-idp endpoint of a Cognito user pool issuer, as issuer=url (repeatable, comma-separated): enforces ServerSideTokenCheck for that user pool with AdminGetUser")
+	fs.StringVar(&c.UserPoolAccessKeyID, "user-pool-access-key-id", "", "access key ID that signs AdminGetUser calls to --user-pool-endpoint")
+	fs.StringVar(&c.UserPoolSecretKey, "user-pool-secret-access-key", "", "secret access key that signs AdminGetUser calls to --user-pool-endpoint")
 	fs.StringVar(&c.GoogleJWKSURL, "google-jwks-url", "", "JWKS of accounts.google.com (default Google's)")
 	fs.StringVar(&c.AppleJWKSURL, "apple-jwks-url", "", "JWKS of appleid.apple.com (default Apple's)")
 	fs.StringVar(&c.FacebookURL, "facebook-url", "", "Graph API base URL used to check Facebook access tokens")
@@ -233,6 +239,19 @@ func (c *Config) Validate() error {
 		if pu, err := url.Parse(u); !ok || !strings.HasPrefix(iss, "https://cognito-idp.") || err != nil || (pu.Scheme != "http" && pu.Scheme != "https") {
 			bad("user-pool-jwks", "%q is not https://cognito-idp.<region>.amazonaws.com/<pool id>=<jwks url>", kv)
 		}
+	}
+	endpointsOK := true
+	for _, kv := range c.UserPoolEndpoints {
+		iss, u, ok := strings.Cut(kv, "=")
+		if pu, err := url.Parse(u); !ok || !strings.HasPrefix(iss, "https://cognito-idp.") || err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
+			bad("user-pool-endpoint", "%q is not https://cognito-idp.<region>.amazonaws.com/<pool id>=<cognito-idp endpoint url>", kv)
+			endpointsOK = false
+		}
+	}
+	if (c.UserPoolAccessKeyID == "") != (c.UserPoolSecretKey == "") {
+		bad("user-pool-access-key-id", "set both the access key ID and the secret access key, or neither")
+	} else if endpointsOK && len(c.UserPoolEndpoints) > 0 && c.UserPoolAccessKeyID == "" {
+		bad("user-pool-endpoint", "needs --user-pool-access-key-id and --user-pool-secret-access-key to sign AdminGetUser")
 	}
 	for flag, v := range map[string]string{"google-jwks-url": c.GoogleJWKSURL, "apple-jwks-url": c.AppleJWKSURL,
 		"facebook-url": c.FacebookURL, "amazon-url": c.AmazonURL, "twitter-url": c.TwitterURL, "digits-url": c.DigitsURL} {

@@ -47,8 +47,8 @@ type userPoolVerifier struct {
 //  7. exp without leeway ("Token expired: <now> >= <exp>", seconds), nbf
 //     and iat with the OIDC clock skew; sub is present.
 //
-// It does not check whether the user was signed out or deleted since
-// (ServerSideTokenCheck needs the user pool's API). The login's Subject is
+// It does not ask whether the user was deleted or disabled since: that is
+// ServerSideTokenCheck, done by UserPoolChecker with the user pool's API. The login's Subject is
 // sub; its amr entries are "<provider>" and
 // "<provider>:CognitoSignIn:<sub>"; its RoleKey is "<provider>:<aud>".
 func (v *userPoolVerifier) Verify(ctx context.Context, pool *identity.Pool, provider, token string) (identity.VerifiedLogin, error) {

@@ -335,3 +335,90 @@ func (i *Issuer) Keys() []string {
 	}
 	return slices.Clone(out)
 }
+
+// UserPoolAPI is a fake cognito-idp endpoint answering AdminGetUser (AWS
+// JSON 1.1, target AWSCognitoIdentityProviderService.AdminGetUser), what
+// idpool's --user-pool-endpoint calls for ServerSideTokenCheck. It does not
+// check signatures; it records the pool ID and username of every call.
+type UserPoolAPI struct {
+	// URL is the endpoint (http://127.0.0.1:port).
+	URL string
+
+	mu    sync.Mutex
+	users map[string]apiUser // by poolID/username
+	calls []string           // poolID/username
+	down  atomic.Bool
+}
+
+type apiUser struct {
+	sub     string
+	enabled bool
+}
+
+// NewUserPoolAPI starts an empty fake cognito-idp endpoint.
+func NewUserPoolAPI(tb testing.TB) *UserPoolAPI {
+	tb.Helper()
+	a := &UserPoolAPI{users: map[string]apiUser{}}
+	srv := httptest.NewServer(http.HandlerFunc(a.serve))
+	tb.Cleanup(srv.Close)
+	a.URL = srv.URL
+	return a
+}
+
+// SetUser creates or replaces user username of poolID with the given sub.
+func (a *UserPoolAPI) SetUser(poolID, username, sub string, enabled bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.users[poolID+"/"+username] = apiUser{sub: sub, enabled: enabled}
+}
+
+// DeleteUser removes a user.
+func (a *UserPoolAPI) DeleteUser(poolID, username string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	delete(a.users, poolID+"/"+username)
+}
+
+// SetDown makes every call answer 500 InternalErrorException.
+func (a *UserPoolAPI) SetDown(down bool) { a.down.Store(down) }
+
+// Calls returns "poolID/username" of every AdminGetUser call so far.
+func (a *UserPoolAPI) Calls() []string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return slices.Clone(a.calls)
+}
+
+func (a *UserPoolAPI) serve(w http.ResponseWriter, r *http.Request) {
+	fail := func(status int, typ, msg string) {
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		w.Header().Set("X-Amzn-Errortype", typ)
+		w.WriteHeader(status)
+		_ = json.NewEncoder(w).Encode(map[string]string{"__type": typ, "message": msg})
+	}
+	if r.Method != http.MethodPost || r.Header.Get("X-Amz-Target") != "AWSCognitoIdentityProviderService.AdminGetUser" {
+		fail(http.StatusBadRequest, "UnknownOperationException", "")
+		return
+	}
+	var in struct{ UserPoolId, Username string }
+	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
+		fail(http.StatusBadRequest, "SerializationException", err.Error())
+		return
+	}
+	a.mu.Lock()
+	a.calls = append(a.calls, in.UserPoolId+"/"+in.Username)
+	u, ok := a.users[in.UserPoolId+"/"+in.Username]
+	a.mu.Unlock()
+	switch {
+	case a.down.Load():
+		fail(http.StatusInternalServerError, "InternalErrorException", "fake user pool is down")
+	case !ok:
+		fail(http.StatusBadRequest, "UserNotFoundException", "User does not exist.")
+	default:
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		_ = json.NewEncoder(w).Encode(map[string]any{
+			"Username": in.Username, "Enabled": u.enabled, "UserStatus": "CONFIRMED",
+			"UserAttributes": []map[string]string{{"Name": "sub", "Value": u.sub}},
+		})
+	}
+}
