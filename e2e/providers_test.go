@@ -143,6 +143,7 @@ func TestLoginProviders(t *testing.T) {
 		g.Run("merge", func(t *testing.T) { p.withPool(t).mergeIdentities(t) })
 		g.Run("attacks", func(t *testing.T) { p.withPool(t).attacks(t) })
 		g.Run("server-side-token-check", func(t *testing.T) { p.withPool(t).serverSideTokenCheck(t) })
+		g.Run("principal-tags", func(t *testing.T) { p.withPool(t).principalTags(t) })
 		g.Run("boto3", func(t *testing.T) { p.withPool(t).boto3UserPool(t) })
 	})
 }
@@ -526,5 +527,42 @@ func (p *providersEnv) boto3UserPool(t *testing.T) {
 	_, e = b.Call(t, "GetId", obj{"IdentityPoolId": p.pool, "Logins": obj{p.up.ProviderName: logintest.AlgNone(t, p.up.KID(), p.up.WithDefaults(logintest.Claims{"sub": user, "aud": upClientID, "token_use": "id"}))}})
 	if e == nil || e.Code != "NotAuthorizedException" || e.Message != msgCouldntVerify || e.Status != 400 {
 		t.Errorf("boto3 get_id with alg none: %v, want NotAuthorizedException (HTTP 400): %s", e, msgCouldntVerify)
+	}
+}
+
+// principalTags: the user pool's default attribute map (username ← sub,
+// client ← aud) and a custom OIDC map put the login's claims into the
+// OpenID token's https://aws.amazon.com/tags claim.
+func (p *providersEnv) principalTags(t *testing.T) {
+	// GetOpenIdToken is refused on pools with role mappings: drop them.
+	p.setRoles(t, p.pool, "", dpRoleARN(p.srv, p.authRole), nil)
+	if _, err := p.admin.SetPrincipalTagAttributeMap(t.Context(), &cognitoidentity.SetPrincipalTagAttributeMapInput{
+		IdentityPoolId: aws.String(p.pool), IdentityProviderName: aws.String(p.up.ProviderName), UseDefaults: aws.Bool(true),
+	}); err != nil {
+		t.Fatalf("SetPrincipalTagAttributeMap(user pool, defaults): %v", err)
+	}
+	if _, err := p.admin.SetPrincipalTagAttributeMap(t.Context(), &cognitoidentity.SetPrincipalTagAttributeMapInput{
+		IdentityPoolId: aws.String(p.pool), IdentityProviderName: aws.String(p.oidc.Host()),
+		PrincipalTags: map[string]string{"dept": "department"},
+	}); err != nil {
+		t.Fatalf("SetPrincipalTagAttributeMap(OIDC, custom): %v", err)
+	}
+	token := func(logins map[string]string) tokenClaims {
+		t.Helper()
+		id, _ := p.login(t, logins, "")
+		out, err := p.public.GetOpenIdToken(t.Context(), &cognitoidentity.GetOpenIdTokenInput{IdentityId: aws.String(id), Logins: logins})
+		if err != nil {
+			t.Fatalf("GetOpenIdToken: %v", err)
+		}
+		return verifyToken(t, p.srv, aws.ToString(out.Token))
+	}
+	sub := dpName("heidi")
+	c := token(map[string]string{p.up.ProviderName: p.up.IDToken(t, sub, upClientID, nil)})
+	if c.Tags == nil || !slices.Equal(c.Tags.PrincipalTags["username"], []string{sub}) || !slices.Equal(c.Tags.PrincipalTags["client"], []string{upClientID}) {
+		t.Errorf("user-pool login: principal tags %+v, want username=%s client=%s", c.Tags, sub, upClientID)
+	}
+	c = token(map[string]string{p.oidc.Host(): p.oidc.Token(t, logintest.Claims{"sub": sub + "-oidc", "aud": oidcClientID, "department": "research"})})
+	if c.Tags == nil || len(c.Tags.PrincipalTags) != 1 || !slices.Equal(c.Tags.PrincipalTags["dept"], []string{"research"}) {
+		t.Errorf("OIDC login: principal tags %+v, want dept=research only", c.Tags)
 	}
 }
