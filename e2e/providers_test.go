@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"errors"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -154,7 +155,7 @@ func (p *providersEnv) login(t *testing.T, logins map[string]string, customRole 
 	t.Helper()
 	out, err := p.public.GetId(t.Context(), &cognitoidentity.GetIdInput{IdentityPoolId: aws.String(p.pool), Logins: logins})
 	if err != nil {
-		t.Fatalf("GetId(%v): %v", slices.Collect(mapsKeys(logins)), err)
+		t.Fatalf("GetId(%v): %v", slices.Sorted(maps.Keys(logins)), err)
 	}
 	id = aws.ToString(out.IdentityId)
 	in := &cognitoidentity.GetCredentialsForIdentityInput{IdentityId: aws.String(id), Logins: logins}
@@ -170,16 +171,6 @@ func (p *providersEnv) login(t *testing.T, logins map[string]string, customRole 
 	}
 	who := dpCallerIdentity(t, p.srv, c.Credentials)
 	return id, aws.ToString(who.Arn)
-}
-
-func mapsKeys(m map[string]string) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 // identities lists the pool's identities (all pages), disabled ones too.
