@@ -29,6 +29,17 @@ var (
 	tagRE = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
 )
 
+// UserPoolProviderParts splits a Cognito user pool provider name,
+// "cognito-idp.<region>.amazonaws.com/<region>_<id>", into the region of
+// its host and the user pool ID; ok is false for any other string.
+func UserPoolProviderParts(name string) (region, poolID string, ok bool) {
+	m := userPoolProviderRE.FindStringSubmatch(name)
+	if m == nil {
+		return "", "", false
+	}
+	return m[1], name[strings.IndexByte(name, '/')+1:], true
+}
+
 // CreatePool creates an identity pool from in (ID, CreatedAt and UpdatedAt
 // are ignored and assigned). It checks the user-pool provider format and
 // the tag rules, then stores the pool unless the pool quota (Config.MaxPools)

@@ -50,8 +50,14 @@ type UserPoolCheckConfig struct {
 // tokens were revoked. A user pool that cannot be asked (network, 5xx,
 // throttling, refused credentials) gives ExternalServiceException.
 type UserPoolChecker struct {
-	clients map[string]*cip.Client // by provider name cognito-idp.<region>.amazonaws.com/<poolId>
-	log     *slog.Logger
+	pools map[string]checkedPool // by provider name cognito-idp.<region>.amazonaws.com/<poolId>
+	log   *slog.Logger
+}
+
+// checkedPool is one user pool that ServerSideTokenCheck asks.
+type checkedPool struct {
+	id     string // the user pool ID
+	client *cip.Client
 }
 
 var _ identity.UserPoolChecker = (*UserPoolChecker)(nil)
@@ -78,17 +84,17 @@ func NewUserPoolChecker(cfg UserPoolCheckConfig) (*UserPoolChecker, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	creds := credentials.NewStaticCredentialsProvider(cfg.AccessKeyID, cfg.SecretAccessKey, "")
-	c := &UserPoolChecker{clients: map[string]*cip.Client{}, log: log}
+	c := &UserPoolChecker{pools: map[string]checkedPool{}, log: log}
 	for issuer, endpoint := range cfg.Endpoints {
 		provider := strings.TrimPrefix(issuer, "https://")
-		region, _, ok := userPoolParts(provider)
+		region, poolID, ok := identity.UserPoolProviderParts(provider)
 		if !ok || provider == issuer {
 			return nil, fmt.Errorf("login: ServerSideTokenCheck: %q is not https://cognito-idp.<region>.amazonaws.com/<pool id>", issuer)
 		}
 		if err := checkURL("UserPoolCheck.Endpoints["+issuer+"]", endpoint); err != nil {
 			return nil, err
 		}
-		c.clients[provider] = cip.New(cip.Options{
+		c.pools[provider] = checkedPool{id: poolID, client: cip.New(cip.Options{
 			Region:       region,
 			BaseEndpoint: aws.String(endpoint),
 			Credentials:  aws.NewCredentialsCache(creds),
@@ -96,39 +102,25 @@ func NewUserPoolChecker(cfg UserPoolCheckConfig) (*UserPoolChecker, error) {
 			// One attempt: the caller is waiting, and a failure is
 			// reported as ExternalServiceException for the client to retry.
 			RetryMaxAttempts: 1,
-		})
+		})}
 	}
 	return c, nil
-}
-
-// userPoolParts splits "cognito-idp.<region>.amazonaws.com/<poolId>".
-func userPoolParts(provider string) (region, poolID string, ok bool) {
-	host, poolID, ok := strings.Cut(provider, "/")
-	if !ok || poolID == "" || strings.Contains(poolID, "/") {
-		return "", "", false
-	}
-	region, ok = strings.CutSuffix(strings.TrimPrefix(host, userPoolPrefix), ".amazonaws.com")
-	if !ok || !strings.HasPrefix(host, userPoolPrefix) || region == "" || strings.Contains(region, ".") {
-		return "", "", false
-	}
-	return region, poolID, true
 }
 
 // CheckUser asks the user pool of providerName about the token's user; see
 // UserPoolChecker. User pools without a configured endpoint are not asked.
 func (c *UserPoolChecker) CheckUser(ctx context.Context, providerName, clientID string, claims map[string]any) error {
-	client := c.clients[providerName]
-	if client == nil {
+	pool, ok := c.pools[providerName]
+	if !ok {
 		return nil
 	}
-	_, poolID, _ := userPoolParts(providerName)
 	username, _ := claims["cognito:username"].(string)
 	if username == "" {
 		c.log.InfoContext(ctx, "login refused: ServerSideTokenCheck: the ID token has no cognito:username",
 			"provider", providerName, "client_id", clientID)
 		return errUserPoolUser
 	}
-	out, err := client.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(poolID), Username: aws.String(username)})
+	out, err := pool.client.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(pool.id), Username: aws.String(username)})
 	var notFound *ciptypes.UserNotFoundException
 	switch {
 	case errors.As(err, &notFound):

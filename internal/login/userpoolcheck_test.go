@@ -5,26 +5,6 @@ import (
 	"testing"
 )
 
-func TestUserPoolParts(t *testing.T) {
-	for _, tc := range []struct {
-		in, region, pool string
-		ok               bool
-	}{
-		{"cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Abc", "eu-west-1", "eu-west-1_Abc", true},
-		{"cognito-idp.eu-west-1.amazonaws.com/", "", "", false},
-		{"cognito-idp.eu-west-1.amazonaws.com/a/b", "", "", false},
-		{"cognito-idp.amazonaws.com/eu-west-1_Abc", "", "", false},
-		{"cognito-idp.a.b.amazonaws.com/p", "", "", false},
-		{"evil.example.com/eu-west-1_Abc", "", "", false},
-		{"cognito-idp.eu-west-1.example.com/p", "", "", false},
-	} {
-		region, pool, ok := userPoolParts(tc.in)
-		if region != tc.region || pool != tc.pool || ok != tc.ok {
-			t.Errorf("userPoolParts(%q) = %q, %q, %v; want %q, %q, %v", tc.in, region, pool, ok, tc.region, tc.pool, tc.ok)
-		}
-	}
-}
-
 func TestNewUserPoolCheckerConfig(t *testing.T) {
 	const iss = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Abc"
 	if c, err := NewUserPoolChecker(UserPoolCheckConfig{}); c != nil || err != nil {
@@ -41,7 +21,7 @@ func TestNewUserPoolCheckerConfig(t *testing.T) {
 		}
 	}
 	c, err := NewUserPoolChecker(UserPoolCheckConfig{Endpoints: map[string]string{iss: "http://127.0.0.1:1"}, AccessKeyID: "a", SecretAccessKey: "b"})
-	if err != nil || c == nil || c.clients["cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Abc"] == nil {
+	if err != nil || c == nil || c.pools["cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Abc"].id != "eu-west-1_Abc" {
 		t.Fatalf("valid config: %v, %v", c, err)
 	}
 	// A user pool without an endpoint is not asked.
