@@ -13,11 +13,7 @@ import (
 // newLogins builds the login-token verifiers from the configuration; the
 // IAM OIDC and SAML providers come from oidc and saml.
 func newLogins(cfg config.Config, log *slog.Logger, oidc login.OIDCProviderSource, saml login.SAMLProviderSource) (*login.Registry, error) {
-	jwks := map[string]string{}
-	for _, kv := range cfg.UserPoolJWKS {
-		iss, u, _ := strings.Cut(kv, "=")
-		jwks[iss] = u
-	}
+	jwks := issuerURLs(cfg.UserPoolJWKS)
 	api := func(baseURL, provider string) login.APIProviderConfig {
 		return login.APIProviderConfig{BaseURL: baseURL, TrustUnverified: slices.Contains(cfg.TrustUnverified, provider)}
 	}
@@ -38,16 +34,22 @@ func newLogins(cfg config.Config, log *slog.Logger, oidc login.OIDCProviderSourc
 // newUserPoolChecker builds the ServerSideTokenCheck enforcer; nil when no
 // user pool endpoint is configured.
 func newUserPoolChecker(cfg config.Config, log *slog.Logger) (identity.UserPoolChecker, error) {
-	endpoints := map[string]string{}
-	for _, kv := range cfg.UserPoolEndpoints {
-		iss, u, _ := strings.Cut(kv, "=")
-		endpoints[iss] = u
-	}
 	c, err := login.NewUserPoolChecker(login.UserPoolCheckConfig{
-		Endpoints: endpoints, AccessKeyID: cfg.UserPoolAccessKeyID, SecretAccessKey: cfg.UserPoolSecretKey, Logger: log,
+		Endpoints: issuerURLs(cfg.UserPoolEndpoints), AccessKeyID: cfg.UserPoolAccessKeyID, SecretAccessKey: cfg.UserPoolSecretKey, Logger: log,
 	})
 	if err != nil || c == nil {
 		return nil, err // a nil *UserPoolChecker must not become a non-nil interface
 	}
 	return c, nil
+}
+
+// issuerURLs maps the issuer=url pairs of a validated flag (--user-pool-jwks,
+// --user-pool-endpoint) from issuer to URL.
+func issuerURLs(pairs []string) map[string]string {
+	m := make(map[string]string, len(pairs))
+	for _, kv := range pairs {
+		iss, u, _ := strings.Cut(kv, "=")
+		m[iss] = u
+	}
+	return m
 }
