@@ -302,16 +302,7 @@ func TestServeBinary(t *testing.T) {
 		t.Errorf("first start did not print the generated key:\n%s", p.stdout.String())
 	}
 
-	cfg, err := awsconfig.LoadDefaultConfig(t.Context(),
-		awsconfig.WithSharedConfigProfile("idpool"),
-		awsconfig.WithSharedCredentialsFiles([]string{credFile}),
-		awsconfig.WithSharedConfigFiles([]string{filepath.Join(dir, "no-config")}),
-		awsconfig.WithRegion("us-east-1"),
-		awsconfig.WithBaseEndpoint(p.url))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sdk := cognitoidentity.NewFromConfig(cfg)
+	sdk := cognitoidentity.NewFromConfig(profileConfig(t, dir, p.url))
 	created, err := sdk.CreateIdentityPool(t.Context(), &cognitoidentity.CreateIdentityPoolInput{
 		IdentityPoolName: aws.String("binary"), AllowUnauthenticatedIdentities: true,
 	})
@@ -349,6 +340,24 @@ func TestServeBinary(t *testing.T) {
 		t.Errorf("exit after SIGINT: %v\n%s", err, p.stderr.String())
 	}
 	wantLogged(t, p.stderr.String(), "shutting down", "store closed")
+}
+
+// profileConfig is an SDK configuration for the server at url that signs
+// with the [idpool] profile the first start wrote under dir, as the README
+// tells users to, plus opts.
+func profileConfig(t *testing.T, dir, url string, opts ...func(*awsconfig.LoadOptions) error) aws.Config {
+	t.Helper()
+	cfg, err := awsconfig.LoadDefaultConfig(t.Context(), append([]func(*awsconfig.LoadOptions) error{
+		awsconfig.WithSharedConfigProfile("idpool"),
+		awsconfig.WithSharedCredentialsFiles([]string{filepath.Join(dir, "idpool-data", "credentials")}),
+		awsconfig.WithSharedConfigFiles([]string{filepath.Join(dir, "no-config")}),
+		awsconfig.WithRegion("us-east-1"),
+		awsconfig.WithBaseEndpoint(url),
+	}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
 }
 
 // inFlightRequest starts an unsigned GetId for poolID on a raw connection,
@@ -419,17 +428,7 @@ func TestServeKilledKeepsAcknowledgedWrites(t *testing.T) {
 	dir := t.TempDir()
 	addr := freeAddr(t)
 	p := startServe(t, bin, dir, addr)
-	credFile := filepath.Join(dir, "idpool-data", "credentials")
-	cfg, err := awsconfig.LoadDefaultConfig(t.Context(),
-		awsconfig.WithSharedConfigProfile("idpool"),
-		awsconfig.WithSharedCredentialsFiles([]string{credFile}),
-		awsconfig.WithSharedConfigFiles([]string{filepath.Join(dir, "no-config")}),
-		awsconfig.WithRegion("us-east-1"),
-		awsconfig.WithRetryMaxAttempts(1),
-		awsconfig.WithBaseEndpoint(p.url))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := profileConfig(t, dir, p.url, awsconfig.WithRetryMaxAttempts(1))
 	sdk := cognitoidentity.NewFromConfig(cfg)
 	created, err := sdk.CreateIdentityPool(t.Context(), &cognitoidentity.CreateIdentityPoolInput{
 		IdentityPoolName: aws.String("crash"), AllowUnauthenticatedIdentities: true,
@@ -477,8 +476,9 @@ func TestServeKilledKeepsAcknowledgedWrites(t *testing.T) {
 	}
 
 	p2 := startServe(t, bin, dir, addr)
-	// A fresh client with the SDK's default retries: aws-sdk-go-v2 now and
-	// then fails a read with "use of closed network connection" after a 200
+	// A fresh client, not the one whose pooled connections died with the
+	// server, and with the SDK's default retries: aws-sdk-go-v2 now and then
+	// fails a read with "use of closed network connection" after a 200
 	// (aws/aws-sdk-go-v2#1825, #2737; its retryer retries it).
 	sdk = cognitoidentity.NewFromConfig(cfg.Copy(), func(o *cognitoidentity.Options) {
 		o.RetryMaxAttempts = 3
@@ -491,7 +491,8 @@ func TestServeKilledKeepsAcknowledgedWrites(t *testing.T) {
 			IdentityPoolId: aws.String(poolID), MaxResults: aws.Int32(60), NextToken: next,
 		})
 		if err != nil {
-			t.Fatalf("ListIdentities after the restart (page after %d): %v\n%s", len(list), err, p2.stderr.String()[max(0, len(p2.stderr.String())-3000):])
+			logs := p2.stderr.String()
+			t.Fatalf("ListIdentities after the restart (page after %d): %v\nserver log tail:\n%s", len(list), err, logs[max(0, len(logs)-3000):])
 		}
 		for _, d := range page.Identities {
 			list[aws.ToString(d.IdentityId)] = true
