@@ -401,20 +401,40 @@ func (p *providersEnv) attacks(t *testing.T) {
 		})), msg: msgUnsupported},
 		{name: "not a SAML response", key: p.samlARN, token: "%not base64%", msg: "Invalid login token. Not a valid SAML response."},
 	}
-	// The replayed assertion: its two permitted uses, then refused.
+	// The replayed assertion: its two permitted uses, then refused. The
+	// identity they give is the one GetCredentialsForIdentity is asked for.
+	var victimID string
 	for range 2 {
-		if _, err := p.public.GetId(t.Context(), &cognitoidentity.GetIdInput{IdentityPoolId: aws.String(p.pool), Logins: map[string]string{p.samlARN: replayed}}); err != nil {
+		out, err := p.public.GetId(t.Context(), &cognitoidentity.GetIdInput{IdentityPoolId: aws.String(p.pool), Logins: map[string]string{p.samlARN: replayed}})
+		if err != nil {
 			t.Fatalf("SAML response, permitted use: %v", err)
 		}
+		victimID = aws.ToString(out.IdentityId)
 	}
+	describe := func() *cognitoidentity.DescribeIdentityOutput {
+		t.Helper()
+		d, err := p.admin.DescribeIdentity(t.Context(), &cognitoidentity.DescribeIdentityInput{IdentityId: aws.String(victimID)})
+		if err != nil {
+			t.Fatalf("DescribeIdentity(%s): %v", victimID, err)
+		}
+		return d
+	}
+	victimBefore := describe()
 	cases = append(cases, attack{name: "SAML replayed assertion ID", key: p.samlARN, token: replayed, msg: "Invalid login token. The SAML assertion has already been used."})
 
 	before := p.identities(t, false)
 	for _, a := range cases {
 		t.Run(a.name, func(t *testing.T) {
-			_, err := p.public.GetId(t.Context(), &cognitoidentity.GetIdInput{IdentityPoolId: aws.String(p.pool), Logins: map[string]string{a.key: a.token}})
+			logins := map[string]string{a.key: a.token}
+			_, err := p.public.GetId(t.Context(), &cognitoidentity.GetIdInput{IdentityPoolId: aws.String(p.pool), Logins: logins})
 			checkRefusal(t, "GetId", err, a.msg, a.msgPrefix)
+			_, err = p.public.GetCredentialsForIdentity(t.Context(), &cognitoidentity.GetCredentialsForIdentityInput{IdentityId: aws.String(victimID), Logins: logins})
+			checkRefusal(t, "GetCredentialsForIdentity", err, a.msg, a.msgPrefix)
 		})
+	}
+	if v := describe(); !slices.Equal(v.Logins, victimBefore.Logins) || !aws.ToTime(v.LastModifiedDate).Equal(aws.ToTime(victimBefore.LastModifiedDate)) {
+		t.Errorf("refused logins changed identity %s: logins %q → %q, modified %v → %v", victimID,
+			victimBefore.Logins, v.Logins, aws.ToTime(victimBefore.LastModifiedDate), aws.ToTime(v.LastModifiedDate))
 	}
 	after := p.identities(t, false)
 	if len(after) != len(before) {
